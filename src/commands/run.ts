@@ -1,0 +1,17 @@
+import type { CommandFlags, CommandName } from '../cli.ts';
+import { resolveConfig } from '../config.ts';
+import type { ExitCodeValue } from '../exit-codes.ts';
+import type { Io } from '../ui.ts';
+import { createContext, finish } from './context.ts';
+import { showToken } from './show-token.ts';
+import { sync } from './sync.ts';
+
+/** The heavy half of the CLI: loaded only once a command is actually run. */
+export async function runCommand(command: CommandName, flags: CommandFlags, io: Io): Promise<ExitCodeValue> {
+  const config = resolveConfig(flags, io.env, { rancher: command !== 'show-token' });
+  const context = createContext(config, io);
+  if (command === 'show-token') {
+    return finish(await showToken(context), context, { revealPasswords: flags.password === true });
+  }
+  return finish(await sync(context, { dryRun: command === 'dry-run' }), context);
+}
