@@ -25,6 +25,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'accessKey', flag: '--access-key <key>', env: ['CATTLE_ACCESS_KEY', 'RANCHER_ACCESS_KEY'], rancher: true, description: 'Rancher API access key (environment or account key)' },
   { key: 'secretKey', flag: '--secret-key <key>', env: ['CATTLE_SECRET_KEY', 'RANCHER_SECRET_KEY'], rancher: true, description: 'Rancher API secret key (prefer the environment variable: flags show in ps)' },
   { key: 'create', flag: '--create', env: ['AUTO_CREATE'], boolean: true, rancher: true, defaultText: 'false', description: 'create the registry and its credential when none matches an endpoint' },
+  { key: 'caCert', flag: '--ca-cert <file>', env: ['RANCHER_CA_CERT'], description: 'PEM file of a private CA to trust, for Rancher and AWS (NODE_EXTRA_CA_CERTS works too)' },
+  { key: 'insecure', flag: '--insecure', env: ['RANCHER_INSECURE'], boolean: true, rancher: true, defaultText: 'false', description: "skip TLS verification for Rancher only (warned on every run); prefer --ca-cert" },
   { key: 'timeout', flag: '--timeout <seconds>', env: ['RANCHER_ECR_TIMEOUT'], defaultText: '60', description: 'deadline for the whole run, in seconds' },
   { key: 'retries', flag: '--retries <n>', env: ['RANCHER_ECR_RETRIES'], defaultText: '3', description: 'retries of a transient fault (connection error, 429, 5xx, throttling)' },
   { key: 'output', flag: '-o, --output <format>', env: [], defaultText: 'text', description: 'text for people, json for scripts (stdout; logs go to stderr)' },
@@ -40,6 +42,8 @@ export type RawSettings = {
   accessKey?: string;
   secretKey?: string;
   create?: boolean | string;
+  caCert?: string;
+  insecure?: boolean | string;
   timeout?: string;
   retries?: string;
   output?: string;
@@ -67,6 +71,8 @@ export interface RancherSettings {
   accessKey: string;
   secretKey: string;
   create: boolean;
+  /** Skip TLS verification of Rancher (never of AWS). */
+  insecure: boolean;
 }
 
 export interface Config {
@@ -76,6 +82,8 @@ export interface Config {
   logLevel: LogLevel;
   timeoutMs: number;
   retries: number;
+  /** PEM files of extra CAs to trust; read when the run starts, not here. */
+  caFiles: string[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -223,10 +231,12 @@ export function resolveConfig(flags: Flags, env: Env, needs: { rancher: boolean 
     const url = parseRancherUrl(text(urlSpec, flags, env), hint(urlSpec));
     const accessKey = requiredKey('accessKey', flags, env);
     const secretKey = requiredKey('secretKey', flags, env);
-    rancher = { url, accessKey, secretKey, create: booleanSetting('create', flags, env) };
+    rancher = { url, accessKey, secretKey, create: booleanSetting('create', flags, env), insecure: booleanSetting('insecure', flags, env) };
   }
+  const caFile = text(specOf('caCert'), flags, env);
+  const caFiles = caFile !== undefined && caFile.value !== '' ? [caFile.value] : [];
 
-  return { aws, rancher, output, logLevel, timeoutMs: Math.round(timeoutSeconds * 1000), retries };
+  return { aws, rancher, output, logLevel, timeoutMs: Math.round(timeoutSeconds * 1000), retries, caFiles };
 }
 
 function requiredKey(key: 'accessKey' | 'secretKey', flags: Flags, env: Env): string {

@@ -5,6 +5,7 @@ import type { Deadline } from '../deadline.ts';
 import { AwsError, type CliError, UsageError } from '../errors.ts';
 import { registryHost } from '../hosts.ts';
 import type { RegistryToken } from '../plan.ts';
+import type { Agents } from '../net.ts';
 import type { Redactor } from '../redact.ts';
 import type { Logger } from '../ui.ts';
 import { decodeAuthorizationToken } from './token.ts';
@@ -14,6 +15,7 @@ export interface FetchTokensOptions {
   deadline: Deadline;
   logger: Logger;
   redactor: Redactor;
+  agents: Agents;
 }
 
 /** One requested account's answer: a token, or why there is none (the others go on). */
@@ -66,19 +68,21 @@ function toToken(data: AuthorizationData, registryId: string | undefined, redact
  */
 export async function fetchTokens(settings: AwsSettings, options: FetchTokensOptions): Promise<TokenResult[]> {
   const { deadline, logger, redactor } = options;
-  const base = fromNodeProviderChain();
+  // One handler for ECR and STS: the proxy agents, and per-request limits under the deadline.
+  const requestHandler = { connectionTimeout: 10_000, requestTimeout: 30_000, httpAgent: options.agents.httpAgent, httpsAgent: options.agents.httpsAgent };
+  const base = fromNodeProviderChain({ clientConfig: { requestHandler } });
   const credentials = settings.roleArn
     ? fromTemporaryCredentials({
         params: { RoleArn: settings.roleArn, RoleSessionName: 'rancher-ecr-credentials', ExternalId: settings.externalId },
         masterCredentials: base,
-        clientConfig: { region: settings.region },
+        clientConfig: { region: settings.region, requestHandler },
       })
     : base;
   const client = new ECRClient({
     region: settings.region,
     credentials,
     maxAttempts: options.retries + 1,
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000 },
+    requestHandler,
   });
   try {
     const ids: Array<string | undefined> = settings.registryIds.length > 0 ? settings.registryIds : [undefined];

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import { Deadline } from '../deadline.ts';
 import type { ExitCodeValue } from '../exit-codes.ts';
+import { type Agents, createAgents, loadCaBundle } from '../net.ts';
 import { Redactor } from '../redact.ts';
 import { exitCodeOf, renderJson, renderText, renderTokensText, type RunReport } from '../report.ts';
 import { Ui, type Io } from '../ui.ts';
@@ -12,6 +13,9 @@ export interface RunContext {
   redactor: Redactor;
   deadline: Deadline;
   now: () => Date;
+  /** Connection pools: AWS always verifies TLS; Rancher's may skip it with --insecure. */
+  awsAgents: Agents;
+  rancherAgents: Agents;
 }
 
 /** Secrets that exist before any call: registered first, so nothing can print them. */
@@ -21,7 +25,24 @@ export function createContext(config: Config, io: Io, now: () => Date = () => ne
   const redactor = new Redactor();
   for (const name of SECRET_ENV) redactor.add(io.env[name]);
   if (config.rancher) redactor.addPair(config.rancher.accessKey, config.rancher.secretKey);
-  return { config, ui: new Ui(io, redactor, config.logLevel), redactor, deadline: new Deadline(config.timeoutMs), now };
+  const ui = new Ui(io, redactor, config.logLevel);
+  const ca = loadCaBundle(config.caFiles, io.env);
+  const insecure = config.rancher?.insecure ?? false;
+  if (insecure) ui.logger.warn('--insecure: TLS certificates of Rancher are not verified; anyone in the path can read the keys. Prefer --ca-cert FILE.');
+  return {
+    config,
+    ui,
+    redactor,
+    deadline: new Deadline(config.timeoutMs),
+    now,
+    awsAgents: createAgents({ ca, insecure: false, logger: ui.logger }),
+    rancherAgents: createAgents({ ca, insecure, logger: ui.logger }),
+  };
+}
+
+export function closeContext(context: RunContext): void {
+  context.awsAgents.destroy();
+  context.rancherAgents.destroy();
 }
 
 /** Prints the report in the chosen format and returns the run's exit code. */

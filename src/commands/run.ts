@@ -2,7 +2,7 @@ import type { CommandFlags, CommandName } from '../cli.ts';
 import { resolveConfig } from '../config.ts';
 import type { ExitCodeValue } from '../exit-codes.ts';
 import type { Io } from '../ui.ts';
-import { createContext, finish } from './context.ts';
+import { closeContext, createContext, finish } from './context.ts';
 import { showToken } from './show-token.ts';
 import { sync } from './sync.ts';
 
@@ -10,8 +10,12 @@ import { sync } from './sync.ts';
 export async function runCommand(command: CommandName, flags: CommandFlags, io: Io): Promise<ExitCodeValue> {
   const config = resolveConfig(flags, io.env, { rancher: command !== 'show-token' });
   const context = createContext(config, io);
-  if (command === 'show-token') {
-    return finish(await showToken(context), context, { revealPasswords: flags.password === true });
+  try {
+    if (command === 'show-token') {
+      return finish(await showToken(context), context, { revealPasswords: flags.password === true });
+    }
+    return finish(await sync(context, { dryRun: command === 'dry-run' }), context);
+  } finally {
+    closeContext(context);
   }
-  return finish(await sync(context, { dryRun: command === 'dry-run' }), context);
 }

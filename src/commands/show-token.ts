@@ -10,6 +10,7 @@ export async function fetchEndpoints(context: RunContext): Promise<EndpointResul
     deadline: context.deadline,
     logger: context.ui.logger,
     redactor: context.redactor,
+    agents: context.awsAgents,
   });
   // A configuration problem (no region) is the same for every account: stop as a usage error.
   const usage = results.find((r) => 'error' in r && r.error instanceof UsageError);

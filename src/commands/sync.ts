@@ -19,7 +19,7 @@ export interface SyncOptions {
 export async function sync(context: RunContext, options: SyncOptions): Promise<RunReport> {
   const { config, ui, deadline } = context;
   const rancherSettings = config.rancher!;
-  const connecting = connectRancher(rancherSettings, { retries: config.retries, deadline, logger: ui.logger });
+  const connecting = connectRancher(rancherSettings, { retries: config.retries, deadline, logger: ui.logger, agents: context.rancherAgents });
   connecting.catch(() => undefined); // judged below, after the tokens
   const endpoints = await fetchEndpoints(context);
   const report: RunReport = { command: options.dryRun ? 'dry-run' : 'sync', rancher: undefined, endpoints };

@@ -1,5 +1,6 @@
 import type { RancherSettings } from '../config.ts';
 import type { Deadline } from '../deadline.ts';
+import type { Agents } from '../net.ts';
 import type { Logger } from '../ui.ts';
 import type { RancherAdapter } from './adapter.ts';
 import { CattleAdapter } from './cattle.ts';
@@ -9,6 +10,7 @@ export interface ConnectOptions {
   retries: number;
   deadline: Deadline;
   logger: Logger;
+  agents: Agents;
 }
 
 /** The one place that picks the adapter for the configured Rancher. */
@@ -19,6 +21,7 @@ export async function connectRancher(settings: RancherSettings, options: Connect
     retries: options.retries,
     deadline: options.deadline,
     logger: options.logger,
+    agents: options.agents,
   });
   return CattleAdapter.connect(http, settings.url, options.logger);
 }

@@ -1,6 +1,7 @@
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse, type Method } from 'axios';
 import axiosRetry, { exponentialDelay } from 'axios-retry';
 import type { Deadline } from '../deadline.ts';
+import type { Agents } from '../net.ts';
 import { RancherApiError, RancherAuthError, RancherUnavailableError } from '../errors.ts';
 import type { Logger } from '../ui.ts';
 
@@ -10,6 +11,7 @@ export interface RancherHttpOptions {
   retries: number;
   deadline: Deadline;
   logger: Logger;
+  agents: Agents;
   /** Per-request limit for connecting and for silence on the socket. */
   requestTimeoutMs?: number;
 }
@@ -69,6 +71,10 @@ export class RancherHttp {
       // 429 and 5xx reject, so axios-retry sees them; every other answer is judged in parse().
       validateStatus: (status) => status !== 429 && status < 500,
       signal: options.deadline.signal,
+      // Proxies come from our agents (HTTPS_PROXY/NO_PROXY); axios's own proxying cannot tunnel HTTPS.
+      proxy: false,
+      httpAgent: options.agents.httpAgent,
+      httpsAgent: options.agents.httpsAgent,
     });
     axiosRetry(this.client, {
       retries: options.retries,
