@@ -1,4 +1,4 @@
-import { CliError, errorMessage, RancherAuthError, RancherUnavailableError } from '../errors.ts';
+import { CliError, errorMessage, RancherAuthError, RancherUnavailableError, UsageError } from '../errors.ts';
 import { planHost, type PlanAction, type RegistryToken } from '../plan.ts';
 import type { Login, RancherAdapter, RancherRegistry } from '../rancher/adapter.ts';
 import { connectRancher } from '../rancher/connect.ts';
@@ -61,7 +61,8 @@ export async function sync(context: RunContext, options: SyncOptions): Promise<R
 }
 
 function failAll(endpoints: EndpointResult[], error: unknown): void {
-  if (!(error instanceof CliError)) throw error;
+  // A setting found wrong only now (an account key without an environment) is still usage: exit 2 on stderr.
+  if (!(error instanceof CliError) || error instanceof UsageError) throw error;
   for (const endpoint of endpoints) {
     endpoint.status = 'failed';
     endpoint.error = error;

@@ -36,6 +36,8 @@ export interface FakeCattleOptions {
   accessControl?: boolean;
   /** X-Rancher-Version header. Default 'v1.6.14'. */
   version?: string;
+  /** Largest page served: Cattle's code clamps to 3000, its docs say 1000; lower it to test paging. Default 3000. */
+  maxPageSize?: number;
 }
 
 export interface FakeCattle {
@@ -330,6 +332,7 @@ class CattleFake extends FakeHttpServer implements FakeCattle {
       requireEmailOnV2Beta: options.requireEmailOnV2Beta ?? false,
       accessControl: options.accessControl ?? true,
       version: options.version ?? 'v1.6.14',
+      maxPageSize: options.maxPageSize ?? 3000,
     };
     this.admin = this.newAccount('admin', 'admin', 1);
   }
@@ -925,12 +928,13 @@ class CattleFake extends FakeHttpServer implements FakeCattle {
       sort = { name: sortName, order, reverse: `${urlWithout(ctx, 'order', 'marker')}order=${order === 'asc' ? 'desc' : 'asc'}` };
     }
 
-    // Default 100; above 3000 or <= 0 -> 3000; unparsable -> default. Marker 'm<offset>'; any other marker = offset 0.
-    let limit = 100;
+    // Default 100; above the max (3000) or <= 0 -> the max; unparsable -> default. Marker 'm<offset>'; any other marker = offset 0.
+    const maxPageSize = this.opts.maxPageSize;
+    let limit = Math.min(100, maxPageSize);
     const limitParam = params.get('limit');
     if (limitParam !== null && /^[+-]?\d{1,10}$/.test(limitParam) && Math.abs(Number(limitParam)) <= 2 ** 31 - 1) {
       const n = Number(limitParam);
-      limit = n > 3000 || n <= 0 ? 3000 : n;
+      limit = n > maxPageSize || n <= 0 ? maxPageSize : n;
     }
     const marker = /^m([+-]?\d{1,10})$/.exec(params.get('marker') ?? '');
     const offset = marker ? Math.max(0, Number(marker[1])) : 0;
