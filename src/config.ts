@@ -82,8 +82,8 @@ export interface Config {
   logLevel: LogLevel;
   timeoutMs: number;
   retries: number;
-  /** PEM files of extra CAs to trust; read when the run starts, not here. */
-  caFiles: string[];
+  /** PEM files of extra CAs to trust, with the flag or variable that named them; read when the run starts. */
+  caFiles: Array<{ path: string; source: string }>;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -234,7 +234,7 @@ export function resolveConfig(flags: Flags, env: Env, needs: { rancher: boolean 
     rancher = { url, accessKey, secretKey, create: booleanSetting('create', flags, env), insecure: booleanSetting('insecure', flags, env) };
   }
   const caFile = text(specOf('caCert'), flags, env);
-  const caFiles = caFile !== undefined && caFile.value !== '' ? [caFile.value] : [];
+  const caFiles = caFile !== undefined && caFile.value !== '' ? [{ path: caFile.value, source: caFile.source }] : [];
 
   return { aws, rancher, output, logLevel, timeoutMs: Math.round(timeoutSeconds * 1000), retries, caFiles };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { rootCertificates } from 'node:tls';
+import { checkServerIdentity, type PeerCertificate, rootCertificates } from 'node:tls';
 import { Agent, type AgentConnectOpts } from 'agent-base';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
@@ -10,25 +10,18 @@ import { getProxyForUrl } from 'proxy-from-env';
 import { UsageError } from './errors.ts';
 import type { Logger } from './ui.ts';
 
-export interface TlsSettings {
-  /** PEM bundles added to Node's own CAs (--ca-cert; NODE_EXTRA_CA_CERTS is kept too). */
-  caFiles: string[];
-  /** --insecure: accept any certificate. Rancher only; AWS is always verified. */
-  insecure: boolean;
-}
-
 /** Node's CAs plus the user's; undefined (Node's defaults, NODE_EXTRA_CA_CERTS included) when none was given. */
-export function loadCaBundle(caFiles: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] | undefined {
+export function loadCaBundle(caFiles: ReadonlyArray<{ path: string; source: string }>, env: Readonly<Record<string, string | undefined>>): string[] | undefined {
   if (caFiles.length === 0) return undefined;
   // Passing `ca` replaces Node's store, so the defaults and NODE_EXTRA_CA_CERTS go in again.
-  const files = env.NODE_EXTRA_CA_CERTS ? [...caFiles, env.NODE_EXTRA_CA_CERTS] : [...caFiles];
-  const extra = files.map((file) => {
+  const files = env.NODE_EXTRA_CA_CERTS ? [...caFiles, { path: env.NODE_EXTRA_CA_CERTS, source: 'NODE_EXTRA_CA_CERTS' }] : [...caFiles];
+  const extra = files.map(({ path, source }) => {
     try {
-      const pem = readFileSync(file, 'utf8');
+      const pem = readFileSync(path, 'utf8');
       if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate inside');
       return pem;
     } catch (error) {
-      throw new UsageError(`--ca-cert: cannot use '${file}' (${error instanceof Error ? error.message : String(error)}); give a PEM file with the CA certificate`);
+      throw new UsageError(`${source}: cannot use '${path}' (${error instanceof Error ? error.message : String(error)}); give a PEM file with the CA certificate`);
     }
   });
   return [...rootCertificates, ...extra];
@@ -61,7 +54,11 @@ class EnvProxyAgent extends Agent {
     let agent = this.viaProxy.get(proxy);
     if (agent === undefined) {
       this.logger.debug(`using proxy ${redactProxy(proxy)} for ${scheme} requests to ${host}`);
-      agent = options.secureEndpoint ? new HttpsProxyAgent(proxy, { keepAlive: true, ...this.tlsOptions }) : new HttpProxyAgent(proxy, { keepAlive: true });
+      // Plain HTTP through a proxy: no keep-alive. This agent hands the request over only after
+      // its head is already written with the relative path; HttpProxyAgent rewrites that head to
+      // the absolute URL in connect(), which a reused pooled socket skips, so the proxy would get
+      // `GET /path` (our fake proxy answered 403, Rancher's "no access").
+      agent = options.secureEndpoint ? new TunnelAgent(proxy, this.tlsOptions) : new HttpProxyAgent(proxy, { keepAlive: false });
       this.viaProxy.set(proxy, agent);
     }
     return agent;
@@ -71,6 +68,30 @@ class EnvProxyAgent extends Agent {
     this.direct.destroy();
     for (const agent of this.viaProxy.values()) agent.destroy();
     super.destroy();
+  }
+}
+
+/**
+ * HttpsProxyAgent takes the TLS options of the tunnelled connection from the request alone (its own
+ * options only reach the connection to the proxy), so --ca-cert and --insecure were lost behind a
+ * proxy: they are added to every tunnel here. It also drops the target host and sends no SNI for
+ * an IP, so Node checked the certificate against 'localhost': the identity check gets the target.
+ */
+class TunnelAgent extends HttpsProxyAgent<string> {
+  constructor(
+    proxy: string,
+    private readonly tunnelTls: https.AgentOptions,
+  ) {
+    super(proxy, { keepAlive: true, ...tunnelTls });
+  }
+
+  override connect(request: http.ClientRequest, options: AgentConnectOpts): ReturnType<HttpsProxyAgent<string>['connect']> {
+    const target = options.host ?? '';
+    return super.connect(request, {
+      ...options,
+      ...this.tunnelTls,
+      checkServerIdentity: (_servername: string, cert: PeerCertificate) => checkServerIdentity(target, cert),
+    } as AgentConnectOpts);
   }
 }
 

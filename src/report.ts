@@ -99,6 +99,9 @@ export function renderText(report: RunReport, c: ChalkInstance, options: { quiet
     if (endpoint.status === 'updated' || endpoint.status === 'created') {
       show(`  token expires ${expiry(endpoint.token, options.now)}`, false);
     }
+    // A failure that stopped the run (rejected keys, the deadline) is said once, after the actions it cut short.
+    const told = endpoint.actions.some((a) => a.status === 'failed' && a.error === endpoint.error?.message);
+    if (endpoint.status === 'failed' && endpoint.error && !told) show(`${c.red('✗')} ${host}: ${endpoint.error.message}`, true);
   }
   const count = (status: EndpointStatus) => report.endpoints.filter((e) => e.status === status).length;
   const parts = [

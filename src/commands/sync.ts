@@ -94,10 +94,12 @@ async function applyEndpoint(
         i--;
       }
     } catch (error) {
-      if (error instanceof RancherAuthError || !(error instanceof CliError)) throw error;
+      if (!(error instanceof CliError)) throw error;
       Object.assign(action, { status: 'failed', error: errorMessage(error) });
       endpoint.error ??= error;
       context.ui.logger.debug(`${action.kind} for ${endpoint.token.host} failed: ${errorMessage(error)}`);
+      // Rejected keys concern every endpoint still to come: the caller stops the run.
+      if (error instanceof RancherAuthError) throw error;
     }
   }
   const done = endpoint.actions.filter((a) => a.status === 'done');
