@@ -165,6 +165,20 @@ describe('sync against Rancher 1.x', () => {
     }
   });
 
+  test('a normal run prints the report and nothing else: no library warnings in cron mail', async () => {
+    const world = await World.start();
+    try {
+      const result = await world.run(['sync'], world.env({ LOG_LEVEL: undefined }));
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, '');
+      const quiet = await world.run(['sync', '--quiet'], world.env({ LOG_LEVEL: undefined }));
+      assert.equal(quiet.code, 0, quiet.stderr);
+      assert.equal(quiet.stdout + quiet.stderr, '', '--quiet success is silent');
+    } finally {
+      await world.close();
+    }
+  });
+
   describe('shared world', () => {
     let world: World;
     before(async () => {

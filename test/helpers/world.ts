@@ -62,7 +62,15 @@ export class World {
 
   /** Everything that must never be printed: keys, and every password ECR handed out or Rancher held. */
   secrets(): string[] {
-    return [AWS_KEY.secretAccessKey, this.key.secretKey, STALE_PASSWORD, ...this.aws.issued.map((t) => t.password)];
+    return [
+      AWS_KEY.secretAccessKey,
+      this.key.secretKey,
+      // As a Basic auth header carries it (the scan also looks for each secret in base64).
+      `${this.key.accessKey}:${this.key.secretKey}`,
+      STALE_PASSWORD,
+      ...this.aws.issued.flatMap((t) => [t.password, t.authorizationToken]),
+      ...this.aws.assumed.flatMap((c) => [c.secretAccessKey, c.sessionToken]),
+    ];
   }
 
   run(args: string[], env: Record<string, string | undefined> = this.env(), options: { revealsPassword?: boolean; timeoutMs?: number } = {}): Promise<CliResult> {
