@@ -16,5 +16,5 @@ WORKDIR /app
 COPY --from=build /src/dist /app/dist
 ENV NODE_ENV=production
 USER node
-ENTRYPOINT ["node", "/app/dist/cli.js"]
+ENTRYPOINT ["node", "/app/dist/cli.cjs"]
 CMD ["sync"]

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { World, HOST } from '../test/helpers/world.ts';
 import { ROOT, runCli } from '../test/helpers/cli.ts';
 
-if (!existsSync(`${ROOT}/dist/cli.js`)) spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+if (!existsSync(`${ROOT}/dist/cli.cjs`)) spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
 
 const world = await World.start();
 const env: Record<string, string | undefined> = { ...world.env({ LOG_LEVEL: 'info' }), FORCE_COLOR: process.stdout.isTTY ? '1' : undefined };

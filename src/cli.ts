@@ -42,6 +42,11 @@ export function buildProgram(io: Io, run: (command: CommandName, flags: CommandF
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // Widths and colours from our streams, not process.stdout: the build renders help with them.
+      getOutHelpWidth: () => (io.stdout.isTTY ? (io.stdout as { columns?: number }).columns : undefined) ?? 80,
+      getErrHelpWidth: () => (io.stderr.isTTY ? (io.stderr as { columns?: number }).columns : undefined) ?? 80,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
       // Commander's two-line errors ("unknown option" + "Did you mean") become one line with the fix.
       outputError: (text, write) => write(`${text.trim().replace(/\s*\n\s*/g, ' ')} (see --help)\n`),
     });

@@ -2,10 +2,8 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { checkServerIdentity, type PeerCertificate, rootCertificates } from 'node:tls';
+import { rootCertificates } from 'node:tls';
 import { Agent, type AgentConnectOpts } from 'agent-base';
-import { HttpProxyAgent } from 'http-proxy-agent';
-import { HttpsProxyAgent } from 'https-proxy-agent';
 import { getProxyForUrl } from 'proxy-from-env';
 import { UsageError } from './errors.ts';
 import type { Logger } from './ui.ts';
@@ -45,7 +43,7 @@ class EnvProxyAgent extends Agent {
     this.direct = secure ? new https.Agent({ keepAlive: true, ...tlsOptions }) : new http.Agent({ keepAlive: true });
   }
 
-  connect(request: http.ClientRequest, options: AgentConnectOpts): http.Agent {
+  async connect(request: http.ClientRequest, options: AgentConnectOpts): Promise<http.Agent> {
     const scheme = options.secureEndpoint ? 'https' : 'http';
     const host = options.host ?? request.host;
     const target = `${scheme}://${isIP(host ?? '') === 6 ? `[${host}]` : host}:${options.port}${request.path}`;
@@ -54,11 +52,9 @@ class EnvProxyAgent extends Agent {
     let agent = this.viaProxy.get(proxy);
     if (agent === undefined) {
       this.logger.debug(`using proxy ${redactProxy(proxy)} for ${scheme} requests to ${host}`);
-      // Plain HTTP through a proxy: no keep-alive. This agent hands the request over only after
-      // its head is already written with the relative path; HttpProxyAgent rewrites that head to
-      // the absolute URL in connect(), which a reused pooled socket skips, so the proxy would get
-      // `GET /path` (our fake proxy answered 403, Rancher's "no access").
-      agent = options.secureEndpoint ? new TunnelAgent(proxy, this.tlsOptions) : new HttpProxyAgent(proxy, { keepAlive: false });
+      // Loaded only when a proxy applies: most runs never pay for it.
+      const { proxyAgent } = await import('./proxy-agents.ts');
+      agent = proxyAgent(proxy, options.secureEndpoint, this.tlsOptions);
       this.viaProxy.set(proxy, agent);
     }
     return agent;
@@ -68,30 +64,6 @@ class EnvProxyAgent extends Agent {
     this.direct.destroy();
     for (const agent of this.viaProxy.values()) agent.destroy();
     super.destroy();
-  }
-}
-
-/**
- * HttpsProxyAgent takes the TLS options of the tunnelled connection from the request alone (its own
- * options only reach the connection to the proxy), so --ca-cert and --insecure were lost behind a
- * proxy: they are added to every tunnel here. It also drops the target host and sends no SNI for
- * an IP, so Node checked the certificate against 'localhost': the identity check gets the target.
- */
-class TunnelAgent extends HttpsProxyAgent<string> {
-  constructor(
-    proxy: string,
-    private readonly tunnelTls: https.AgentOptions,
-  ) {
-    super(proxy, { keepAlive: true, ...tunnelTls });
-  }
-
-  override connect(request: http.ClientRequest, options: AgentConnectOpts): ReturnType<HttpsProxyAgent<string>['connect']> {
-    const target = options.host ?? '';
-    return super.connect(request, {
-      ...options,
-      ...this.tunnelTls,
-      checkServerIdentity: (_servername: string, cert: PeerCertificate) => checkServerIdentity(target, cert),
-    } as AgentConnectOpts);
   }
 }
 

@@ -56,6 +56,8 @@ export class CattleAdapter implements RancherAdapter {
   /** Self links and emails of what the last read returned, for writes through the resource's own link. */
   private readonly selfLinks = new Map<string, string>();
   private readonly emails = new Map<string, string>();
+  /** The first read of the registry list, started while ECR is still being asked. */
+  private prefetched: Promise<Resource[]> | undefined;
 
   private constructor(
     private readonly http: RancherHttp,
@@ -66,6 +68,14 @@ export class CattleAdapter implements RancherAdapter {
   ) {}
 
   static async connect(http: RancherHttp, configured: URL, logger: Logger): Promise<CattleAdapter> {
+    const adapter = await CattleAdapter.discover(http, configured, logger);
+    // The list does not depend on the tokens (matching is ours), so it need not wait for them.
+    adapter.prefetched = adapter.list(adapter.registriesUrl, 'registry', {});
+    adapter.prefetched.catch(() => undefined); // awaited, and judged, in registriesFor
+    return adapter;
+  }
+
+  private static async discover(http: RancherHttp, configured: URL, logger: Logger): Promise<CattleAdapter> {
     const base = configured.toString().replace(/\/+$/, '').replace(/\?.*$/, '');
     const match = VERSION_PATH.exec(new URL(base).pathname);
     if (match?.[3] !== undefined) {
@@ -103,7 +113,8 @@ export class CattleAdapter implements RancherAdapter {
   async registriesFor(hosts: readonly string[]): Promise<RancherRegistry[]> {
     const wanted = new Set(hosts);
     // Cattle ignores a serverAddress filter and would answer with every registry, so match here.
-    const rows = await this.list(this.registriesUrl, 'registry', {});
+    const rows = await (this.prefetched ?? this.list(this.registriesUrl, 'registry', {}));
+    this.prefetched = undefined; // a second call (after losing a creation race) reads afresh
     const matched = rows.filter((row) => isLive(row) && wanted.has(registryHost(str(row.serverAddress) ?? '') ?? ''));
     const registries: RancherRegistry[] = [];
     for (const row of matched) {

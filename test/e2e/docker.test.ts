@@ -24,7 +24,7 @@ test('multi-stage, on a maintained Node.js LTS, non-root, the CLI as entrypoint 
   const user = /^USER (\S+)$/m.exec(runtime)?.[1];
   assert.ok(user && user !== 'root' && user !== '0', 'runs as a non-root user');
   assert.deepEqual(jsonInstruction('CMD'), ['sync']);
-  assert.deepEqual(jsonInstruction('ENTRYPOINT'), ['node', '/app/dist/cli.js']);
+  assert.deepEqual(jsonInstruction('ENTRYPOINT'), ['node', '/app/dist/cli.cjs']);
   // Only the bundle crosses into the runtime stage: no node_modules, no sources.
   const copies = runtime.split('\n').filter((l) => l.startsWith('COPY'));
   assert.deepEqual(copies, ['COPY --from=build /src/dist /app/dist']);

@@ -18,7 +18,7 @@ test('the published package is the bundle alone: no runtime dependencies, licenc
   assert.ok(packed);
   assert.ok(packed.size <= 1.5 * 1024 * 1024, `packed ${packed.size} bytes`);
   const paths = packed.files.map((f) => f.path);
-  assert.ok(paths.includes('dist/cli.js') && paths.includes('bin/rancher-ecr-credentials'));
+  assert.ok(paths.includes('dist/cli.cjs') && paths.includes('dist/main.cjs') && paths.includes('bin/rancher-ecr-credentials'));
   assert.ok(paths.includes('dist/THIRD-PARTY-LICENSES.txt') && paths.includes('LICENSE'));
   assert.deepEqual(paths.filter((p) => !/^(dist\/|bin\/|LICENSE$|README\.md$|package\.json$)/.test(p)), [], 'nothing but the bundle, the launcher and the docs');
   const licences = readFileSync(join(ROOT, 'dist', 'THIRD-PARTY-LICENSES.txt'), 'utf8');
