@@ -64,6 +64,8 @@ export class RancherHttp {
     this.client = axios.create({
       auth: { username: options.accessKey, password: options.secretKey },
       timeout,
+      // Node's http adapter without redirects: the build leaves out axios's fetch adapter and follow-redirects.
+      adapter: 'http',
       maxRedirects: 0,
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
