@@ -32,6 +32,10 @@ function isLive(resource: Resource): boolean {
   return (resource.removed === null || resource.removed === undefined) && !GONE_STATES.has(str(resource.state) ?? '');
 }
 
+function notCattle(url: string, response: JsonResponse): RancherUnavailableError {
+  return new RancherUnavailableError(`${url} answered as ${describeApi(response)}, not the Rancher 1.x (Cattle) API; give the environment's API URL, like http://rancher:8080/v2-beta/projects/1a5`);
+}
+
 function withQuery(url: string, params: Record<string, string>): string {
   const result = new URL(url);
   for (const [name, value] of Object.entries(params)) result.searchParams.set(name, value);
@@ -53,7 +57,7 @@ function describeApi(response: JsonResponse): string {
  * of the collections rather than as a discovery document.
  */
 export class CattleAdapter implements RancherAdapter {
-  /** Self links and emails of what the last read returned, for writes through the resource's own link. */
+  /** Self links and emails of the credentials last read, for writes through the resource's own link. */
   private readonly selfLinks = new Map<string, string>();
   private readonly emails = new Map<string, string>();
   /** The first read of the registry list, started while ECR is still being asked. */
@@ -85,7 +89,7 @@ export class CattleAdapter implements RancherAdapter {
     const versionBase = match ? base : await CattleAdapter.findVersionBase(http, base);
     const root = await http.get(versionBase);
     if (str(root.body.type) !== 'apiVersion' || root.headers['x-api-schemas'] === undefined) {
-      throw new RancherUnavailableError(`${versionBase} answered as ${describeApi(root)}, not the Rancher 1.x (Cattle) API; give the environment's API URL, like http://rancher:8080/v2-beta/projects/1a5`);
+      throw notCattle(versionBase, root);
     }
     const kind = root.headers['x-api-account-kind'];
     if (kind === 'user' || kind === 'admin') {
@@ -103,11 +107,11 @@ export class CattleAdapter implements RancherAdapter {
   private static async findVersionBase(http: RancherHttp, base: string): Promise<string> {
     const root = await http.get(base);
     const schemas = root.headers['x-api-schemas'];
-    const version = schemas !== undefined ? VERSION_PATH.exec(new URL(schemas.replace(/\/schemas\/?$/, ''), base).pathname) : null;
-    if (schemas === undefined || version === null) {
-      throw new RancherUnavailableError(`${base} answered as ${describeApi(root)}, not the Rancher 1.x (Cattle) API; give the environment's API URL, like http://rancher:8080/v2-beta/projects/1a5`);
+    const versionBase = schemas === undefined ? undefined : new URL(schemas.replace(/\/schemas\/?$/, ''), base).toString().replace(/\/+$/, '');
+    if (versionBase === undefined || !VERSION_PATH.test(new URL(versionBase).pathname)) {
+      throw notCattle(base, root);
     }
-    return new URL(schemas.replace(/\/schemas\/?$/, ''), base).toString().replace(/\/+$/, '');
+    return versionBase;
   }
 
   async registriesFor(hosts: readonly string[]): Promise<RancherRegistry[]> {
@@ -115,21 +119,21 @@ export class CattleAdapter implements RancherAdapter {
     // Cattle ignores a serverAddress filter and would answer with every registry, so match here.
     const rows = await (this.prefetched ?? this.list(this.registriesUrl, 'registry', {}));
     this.prefetched = undefined; // a second call (after losing a creation race) reads afresh
-    const matched = rows.filter((row) => isLive(row) && wanted.has(registryHost(str(row.serverAddress) ?? '') ?? ''));
-    const registries: RancherRegistry[] = [];
-    for (const row of matched) {
-      const id = str(row.id)!;
-      this.remember(row);
-      // registryId is a real column, so this filter is honoured; checked again here all the same.
-      const credentialRows = await this.list(this.credentialsUrl, 'registryCredential', { registryId: id });
-      const credentials = credentialRows
-        .filter((c) => str(c.registryId) === id && isLive(c))
-        .map((c): RancherCredential => {
-          this.remember(c);
-          return { id: str(c.id)!, state: str(c.state) ?? 'unknown', username: str(c.publicValue) ?? null };
-        });
-      registries.push({ id, serverAddress: str(row.serverAddress) ?? '', state: str(row.state) ?? 'unknown', credentials });
-    }
+    const matched = rows.filter((row) => str(row.id) !== undefined && isLive(row) && wanted.has(registryHost(str(row.serverAddress) ?? '') ?? ''));
+    const registries = await Promise.all(
+      matched.map(async (row): Promise<RancherRegistry> => {
+        const id = str(row.id)!;
+        // registryId is a real column, so this filter is honoured; checked again here all the same.
+        const credentialRows = await this.list(this.credentialsUrl, 'registryCredential', { registryId: id });
+        const credentials = credentialRows
+          .filter((c) => str(c.id) !== undefined && str(c.registryId) === id && isLive(c))
+          .map((c): RancherCredential => {
+            this.remember(c);
+            return { id: str(c.id)!, state: str(c.state) ?? 'unknown', username: str(c.publicValue) ?? null };
+          });
+        return { id, serverAddress: str(row.serverAddress) ?? '', state: str(row.state) ?? 'unknown', credentials };
+      }),
+    );
     return registries;
   }
 
@@ -175,12 +179,11 @@ export class CattleAdapter implements RancherAdapter {
     return id;
   }
 
-  private remember(row: Resource): void {
-    const id = str(row.id);
-    if (id === undefined) return;
-    const self = linkOf(row, 'self');
+  private remember(credential: Resource): void {
+    const id = str(credential.id)!;
+    const self = linkOf(credential, 'self');
     if (self !== undefined) this.selfLinks.set(id, self);
-    const email = str(row.email);
+    const email = str(credential.email);
     if (email) this.emails.set(id, email);
   }
 
