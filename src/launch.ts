@@ -65,9 +65,11 @@ function loadMain(): { main: typeof Main } {
   const wrapper = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
   const script = new Script(wrapper, { filename: file, cachedData });
   if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
-    // At exit, so that the functions this run compiled are in it; written whole, then renamed,
-    // so a run at the same time never reads half a file.
-    process.once('exit', () => {
+    // At the exit of a successful run, so that the functions a whole run compiles are in it (an
+    // early failure would leave a thin cache that V8 accepts ever after); written whole, then
+    // renamed, so a run at the same time never reads half a file.
+    process.once('exit', (code) => {
+      if (code !== 0) return;
       try {
         const partial = `${cacheFile}.${process.pid}.tmp`;
         writeFileSync(partial, script.createCachedData(), { mode: 0o600 });

@@ -66,6 +66,12 @@ describe('the V8 code cache', () => {
     assert.ok(statSync(join(cacheDir(env.HOME!), file!)).size !== 4096, 'rewritten');
   });
 
+  test('a failed run writes no cache, so a thin one never sticks', async () => {
+    const env = world.env({ LOG_LEVEL: undefined, CATTLE_SECRET_KEY: 'wrong-secret-key' });
+    assert.equal((await world.run(['sync'], env)).code, 4);
+    assert.equal(existsSync(cacheDir(env.HOME!)) ? readdirSync(cacheDir(env.HOME!)).length : 0, 0);
+  });
+
   test('a folder others can write to is never used, and NODE_DISABLE_COMPILE_CACHE turns it off', async () => {
     const env = world.env({ LOG_LEVEL: undefined });
     mkdirSync(cacheDir(env.HOME!), { recursive: true });
