@@ -138,7 +138,8 @@ export function renderJson(report: RunReport, options: { revealPasswords: boolea
     rancher: report.rancher ?? null,
     exitCode: exitCodeOf(report),
     endpoints: report.endpoints.map((e) => ({
-      registryId: e.registryId ?? null,
+      // ECR calls the AWS account id a registry id; actions name Rancher's registries.
+      ecrRegistryId: e.registryId ?? null,
       endpoint: e.token?.endpoint ?? null,
       host: e.token?.host ?? null,
       username: e.token?.username ?? null,

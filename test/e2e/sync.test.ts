@@ -97,7 +97,7 @@ describe('sync against Rancher 1.x', () => {
       const result = await world.run(['sync', '--registry-ids', `${ACCOUNT},${SECOND_ACCOUNT}`, '--output', 'json']);
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout);
-      assert.deepEqual(report.endpoints.map((e: { host: string; status: string }) => `${e.host} ${e.status}`), [`${HOST} updated`, `${SECOND_HOST} updated`]);
+      assert.deepEqual(report.endpoints.map((e: { ecrRegistryId: string; host: string; status: string }) => `${e.ecrRegistryId} ${e.host} ${e.status}`), [`${ACCOUNT} ${HOST} updated`, `${SECOND_ACCOUNT} ${SECOND_HOST} updated`]);
       const issued = new Map(world.aws.issued.map((t) => [t.registryId, t.password]));
       assert.deepEqual(world.secretsOf(world.registryIds[0]!), [issued.get(ACCOUNT)]);
       assert.deepEqual(world.secretsOf(world.registryIds[1]!), [issued.get(SECOND_ACCOUNT)]);
