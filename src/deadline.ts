@@ -1,21 +1,30 @@
-import { CliError } from './errors.ts';
+import type { CliError } from './errors.ts';
 
-/** One overall deadline for the run (`--timeout`): every request and retry wait is bounded by it. */
+/**
+ * One overall deadline for the run (`--timeout`): every request and retry wait is bounded by
+ * it. `stop()` ends whatever is still in flight once the run has its answer, so no retry of a
+ * leftover read keeps the process alive.
+ */
 export class Deadline {
   readonly signal: AbortSignal;
   private readonly endsAt: number;
+  private readonly stopper = new AbortController();
 
   constructor(readonly totalMs: number) {
     this.endsAt = Date.now() + totalMs;
-    this.signal = AbortSignal.timeout(totalMs);
+    this.signal = AbortSignal.any([AbortSignal.timeout(totalMs), this.stopper.signal]);
   }
 
   remainingMs(): number {
-    return Math.max(0, this.endsAt - Date.now());
+    return this.signal.aborted ? 0 : Math.max(0, this.endsAt - Date.now());
   }
 
   get expired(): boolean {
     return this.remainingMs() === 0;
+  }
+
+  stop(): void {
+    this.stopper.abort();
   }
 
   /** The error for work not started or not finished in time; its exit code is the caller's. */

@@ -68,6 +68,8 @@ function toToken(data: AuthorizationData, registryId: string | undefined, redact
  */
 export async function fetchTokens(settings: AwsSettings, options: FetchTokensOptions): Promise<TokenResult[]> {
   const { deadline, logger, redactor } = options;
+  // An explicit `region: undefined` would hide the AWS profile's region from the SDK.
+  const region = settings.region ? { region: settings.region } : {};
   // One handler for ECR and STS: the proxy agents, and per-request limits under the deadline.
   const requestHandler = { connectionTimeout: 10_000, requestTimeout: 30_000, httpAgent: options.agents.httpAgent, httpsAgent: options.agents.httpsAgent };
   const base = fromNodeProviderChain({ clientConfig: { requestHandler } });
@@ -75,11 +77,11 @@ export async function fetchTokens(settings: AwsSettings, options: FetchTokensOpt
     ? fromTemporaryCredentials({
         params: { RoleArn: settings.roleArn, RoleSessionName: 'rancher-ecr-credentials', ExternalId: settings.externalId },
         masterCredentials: base,
-        clientConfig: { region: settings.region, requestHandler },
+        clientConfig: { ...region, requestHandler },
       })
     : base;
   const client = new ECRClient({
-    region: settings.region,
+    ...region,
     credentials,
     maxAttempts: options.retries + 1,
     requestHandler,

@@ -41,6 +41,7 @@ export function createContext(config: Config, io: Io, now: () => Date = () => ne
 }
 
 export function closeContext(context: RunContext): void {
+  context.deadline.stop();
   context.awsAgents.destroy();
   context.rancherAgents.destroy();
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SETTINGS } from '../../src/config.ts';
@@ -80,6 +80,23 @@ describe('AWS failures', () => {
     });
   }
 
+  test('once AWS has failed, a Rancher read still in flight does not keep the run alive', async () => {
+    const world = await World.start({ aws: { principals: [{ ...AWS_KEY, account: ACCOUNT, deny: true }] } });
+    try {
+      world.cattle.intercept = async () => {
+        await new Promise((resolve) => setTimeout(resolve, 8000));
+        return false;
+      };
+      const started = Date.now();
+      const result = await world.run(['sync']);
+      assert.equal(result.code, 3, result.stdout + result.stderr);
+      assert.ok(Date.now() - started < 6000, `took ${Date.now() - started} ms: it waited for Rancher`);
+      assert.ok(!result.stderr.includes('retry'), 'no retry of the abandoned read');
+    } finally {
+      await world.close();
+    }
+  });
+
   test('--role-arn assumes the role first and fetches the token with its temporary keys', async () => {
     const roleArn = `arn:aws:iam::${ACCOUNT}:role/ecr-reader`;
     const world = await World.start({ aws: { roles: [{ arn: roleArn, account: ACCOUNT, externalId: 'ext-123' }] } });
@@ -150,5 +167,40 @@ describe('help, version and README say the same as the code', () => {
     assert.match(firstBlock, /npm ci && npm run demo/);
     assert.match(firstBlock, /npm ci && npm test/);
     assert.match(readFileSync(join(ROOT, '.ci', 'run'), 'utf8'), /^npm ci && npm test$/m);
+  });
+});
+
+describe('AWS credential sources', () => {
+  test('a named profile of the shared files gives the keys and the region', async () => {
+    const world = await World.start();
+    try {
+      const env = world.env({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_REGION: undefined, AWS_PROFILE: 'ecr' });
+      env.AWS_CONFIG_FILE = join(env.HOME!, 'config');
+      env.AWS_SHARED_CREDENTIALS_FILE = join(env.HOME!, 'credentials');
+      writeFileSync(env.AWS_CONFIG_FILE, '[profile ecr]\nregion = us-east-1\n');
+      writeFileSync(env.AWS_SHARED_CREDENTIALS_FILE, `[ecr]\naws_access_key_id = ${AWS_KEY.accessKeyId}\naws_secret_access_key = ${AWS_KEY.secretAccessKey}\n`);
+      const result = await world.run(['sync'], env);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.equal(world.aws.requests.at(-1)?.accessKeyId, AWS_KEY.accessKeyId);
+      assert.deepEqual(world.secretsOf(world.registryIds[0]!), [world.lastPassword()]);
+    } finally {
+      await world.close();
+    }
+  });
+
+  test('web identity (EKS IRSA): AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN is left to the SDK', async () => {
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/irsa-ecr`;
+    const world = await World.start({ aws: { roles: [{ arn: roleArn, account: ACCOUNT }] } });
+    try {
+      const env = world.env({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_ROLE_ARN: roleArn });
+      const tokenFile = join(env.HOME!, 'web-identity-token');
+      writeFileSync(tokenFile, 'eyJhbGciOiJSUzI1NiJ9.fake-projected-service-account-token.sig');
+      const result = await world.run(['sync'], { ...env, AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile });
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.deepEqual(world.aws.requests.map((r) => r.action), ['AssumeRoleWithWebIdentity', 'GetAuthorizationToken'], 'one assume, by the SDK; not a second AssumeRole of ours');
+      assert.deepEqual(world.secretsOf(world.registryIds[0]!), [world.lastPassword()]);
+    } finally {
+      await world.close();
+    }
   });
 });
