@@ -8,6 +8,13 @@ import { getProxyForUrl } from 'proxy-from-env';
 import { UsageError } from './errors.ts';
 import type { Logger } from './ui.ts';
 
+const TLS_FAILURE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|EPROTO/;
+
+/** Whether a connection failed on certificate verification or the TLS handshake, for the --ca-cert hint. */
+export function isTlsFailure(code: string | undefined, message: string): boolean {
+  return TLS_FAILURE.test(code ?? '') || TLS_FAILURE.test(message);
+}
+
 /** Node's CAs plus the user's; undefined (Node's defaults, NODE_EXTRA_CA_CERTS included) when none was given. */
 export function loadCaBundle(caFiles: ReadonlyArray<{ path: string; source: string }>, env: Readonly<Record<string, string | undefined>>): string[] | undefined {
   if (caFiles.length === 0) return undefined;

@@ -5,7 +5,7 @@ import type { Deadline } from '../deadline.ts';
 import { AwsError, type CliError, UsageError } from '../errors.ts';
 import { registryHost } from '../hosts.ts';
 import type { RegistryToken } from '../plan.ts';
-import type { Agents } from '../net.ts';
+import { type Agents, isTlsFailure } from '../net.ts';
 import type { Redactor } from '../redact.ts';
 import type { Logger } from '../ui.ts';
 import { decodeAuthorizationToken } from './token.ts';
@@ -41,6 +41,9 @@ function describeAwsError(error: unknown, endpointLabel: string, deadline: Deadl
     return new AwsError(`AWS refused the ECR call for ${endpointLabel} (${name}: ${message}); the principal needs ecr:GetAuthorizationToken, and its keys must be valid`);
   }
   const code = (error as { code?: unknown }).code;
+  if (isTlsFailure(typeof code === 'string' ? code : undefined, message)) {
+    return new AwsError(`TLS verification of the ECR endpoint for ${endpointLabel} failed (${typeof code === 'string' ? code : message}); behind a TLS-inspecting proxy, pass its CA with --ca-cert FILE`);
+  }
   if (typeof code === 'string' && /^E[A-Z]+/.test(code)) {
     return new AwsError(`Cannot reach ECR for ${endpointLabel} (${code}); check the network, the proxy settings and AWS_ENDPOINT_URL_ECR`);
   }

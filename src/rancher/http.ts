@@ -1,7 +1,7 @@
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse, type Method } from 'axios';
 import axiosRetry, { exponentialDelay } from 'axios-retry';
 import type { Deadline } from '../deadline.ts';
-import type { Agents } from '../net.ts';
+import { type Agents, isTlsFailure } from '../net.ts';
 import { RancherApiError, RancherAuthError, RancherUnavailableError } from '../errors.ts';
 import type { Logger } from '../ui.ts';
 
@@ -30,7 +30,6 @@ const TRANSIENT_CODES = new Set([
 ]);
 /** Failed before any byte reached the server, so even a POST may be sent again. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
-const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|EPROTO/;
 
 function isTransient(error: AxiosError): boolean {
   const method = (error.config?.method ?? 'get').toLowerCase();
@@ -127,7 +126,7 @@ export class RancherHttp {
       return this.options.deadline.exceeded(`${method} ${url}`, RancherUnavailableError);
     }
     const code = error.code ?? '';
-    if (TLS_CODES.test(code) || TLS_CODES.test(error.message)) {
+    if (isTlsFailure(code, error.message)) {
       return new RancherUnavailableError(
         `TLS verification of ${origin} failed (${code || error.message}); pass --ca-cert FILE with its CA, or --insecure to skip verification for Rancher`,
       );

@@ -176,6 +176,25 @@ describe('HTTPS Rancher with a certificate of a private CA', () => {
 // Proxies
 // ---------------------------------------------------------------------------------------------
 
+describe('HTTPS ECR endpoint with a certificate of a private CA (a TLS-inspecting proxy, a private endpoint)', () => {
+  const pki = testPki();
+
+  test('refused by default: exit 3, the message suggests --ca-cert, nothing written; trusted with --ca-cert', async () => {
+    const world = await World.start({ aws: { tls: pki.serverTls } });
+    try {
+      const refused = await world.run(['sync']);
+      assert.equal(refused.code, 3, out(refused));
+      assertCleanStderr(refused);
+      assert.match(refused.stdout, /TLS verification of the ECR endpoint for the caller account failed .*--ca-cert/);
+      assertNothingWritten(world);
+      const trusted = await world.run(['sync', '--ca-cert', pki.caCertPath]);
+      assertUpdated(world, trusted);
+    } finally {
+      await world.close();
+    }
+  });
+});
+
 describe('HTTPS_PROXY, HTTP_PROXY and NO_PROXY', () => {
   const pki = testPki();
   let proxy: FakeProxy;
