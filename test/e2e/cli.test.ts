@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { SETTINGS } from '../../src/config.ts';
 import { EXIT_CODE_TABLE } from '../../src/exit-codes.ts';
 import { ROOT, hermeticAwsEnv, runCli } from '../helpers/cli.ts';
-import { ACCOUNT, AWS_KEY, World } from '../helpers/world.ts';
+import { ACCOUNT, AWS_KEY, World, withWorld } from '../helpers/world.ts';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
@@ -54,35 +54,28 @@ describe('bad input: one line naming the problem, exit 2, no stack trace, nothin
 
 describe('AWS failures', () => {
   test('no AWS credentials anywhere → exit 3 naming the ways to provide them', async () => {
-    const world = await World.start();
-    try {
+    await withWorld({}, async (world) => {
       const result = await world.run(['sync'], world.env({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined }));
       assert.equal(result.code, 3, result.stdout + result.stderr);
       assert.match(result.stdout, /No AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE/);
       assert.deepEqual(world.cattle.writes(), []);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   for (const kind of ['not-base64', 'no-colon'] as const) {
     test(`a malformed ECR token (${kind}) → exit 3, nothing written`, async () => {
-      const world = await World.start();
-      try {
+      await withWorld({}, async (world) => {
         world.aws.malformNextTokens(kind, 5);
         const result = await world.run(['sync']);
         assert.equal(result.code, 3, result.stdout + result.stderr);
         assert.match(result.stdout, /malformed authorization token/);
         assert.deepEqual(world.cattle.writes(), []);
-      } finally {
-        await world.close();
-      }
+      });
     });
   }
 
   test('once AWS has failed, a Rancher read still in flight does not keep the run alive', async () => {
-    const world = await World.start({ aws: { principals: [{ ...AWS_KEY, account: ACCOUNT, deny: true }] } });
-    try {
+    await withWorld({ aws: { principals: [{ ...AWS_KEY, account: ACCOUNT, deny: true }] } }, async (world) => {
       world.cattle.intercept = async () => {
         await new Promise((resolve) => setTimeout(resolve, 8000));
         return false;
@@ -92,15 +85,12 @@ describe('AWS failures', () => {
       assert.equal(result.code, 3, result.stdout + result.stderr);
       assert.ok(Date.now() - started < 6000, `took ${Date.now() - started} ms: it waited for Rancher`);
       assert.ok(!result.stderr.includes('retry'), 'no retry of the abandoned read');
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('--role-arn assumes the role first and fetches the token with its temporary keys', async () => {
     const roleArn = `arn:aws:iam::${ACCOUNT}:role/ecr-reader`;
-    const world = await World.start({ aws: { roles: [{ arn: roleArn, account: ACCOUNT, externalId: 'ext-123' }] } });
-    try {
+    await withWorld({ aws: { roles: [{ arn: roleArn, account: ACCOUNT, externalId: 'ext-123' }] } }, async (world) => {
       const result = await world.run(['sync', '--role-arn', roleArn, '--external-id', 'ext-123']);
       assert.equal(result.code, 0, result.stdout + result.stderr);
       const [assume, ecr] = world.aws.requests;
@@ -113,21 +103,16 @@ describe('AWS failures', () => {
         assert.ok(!(result.stdout + result.stderr).includes(creds.secretAccessKey));
         assert.ok(!(result.stdout + result.stderr).includes(creds.sessionToken));
       }
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('a wrong external id → exit 3 and no write', async () => {
     const roleArn = `arn:aws:iam::${ACCOUNT}:role/ecr-reader`;
-    const world = await World.start({ aws: { roles: [{ arn: roleArn, account: ACCOUNT, externalId: 'ext-123' }] } });
-    try {
+    await withWorld({ aws: { roles: [{ arn: roleArn, account: ACCOUNT, externalId: 'ext-123' }] } }, async (world) => {
       const result = await world.run(['sync'], world.env({ AWS_ROLE_ARN: roleArn, AWS_ROLE_EXTERNAL_ID: 'wrong' }));
       assert.equal(result.code, 3, result.stdout + result.stderr);
       assert.deepEqual(world.cattle.writes(), []);
-    } finally {
-      await world.close();
-    }
+    });
   });
 });
 
@@ -172,8 +157,7 @@ describe('help, version and README say the same as the code', () => {
 
 describe('AWS credential sources', () => {
   test('a named profile of the shared files gives the keys and the region', async () => {
-    const world = await World.start();
-    try {
+    await withWorld({}, async (world) => {
       const env = world.env({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_REGION: undefined, AWS_PROFILE: 'ecr' });
       env.AWS_CONFIG_FILE = join(env.HOME!, 'config');
       env.AWS_SHARED_CREDENTIALS_FILE = join(env.HOME!, 'credentials');
@@ -183,15 +167,12 @@ describe('AWS credential sources', () => {
       assert.equal(result.code, 0, result.stdout + result.stderr);
       assert.equal(world.aws.requests.at(-1)?.accessKeyId, AWS_KEY.accessKeyId);
       assert.deepEqual(world.secretsOf(world.registryIds[0]!), [world.lastPassword()]);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('web identity (EKS IRSA): AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN is left to the SDK', async () => {
     const roleArn = `arn:aws:iam::${ACCOUNT}:role/irsa-ecr`;
-    const world = await World.start({ aws: { roles: [{ arn: roleArn, account: ACCOUNT }] } });
-    try {
+    await withWorld({ aws: { roles: [{ arn: roleArn, account: ACCOUNT }] } }, async (world) => {
       const env = world.env({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_ROLE_ARN: roleArn });
       const tokenFile = join(env.HOME!, 'web-identity-token');
       writeFileSync(tokenFile, 'eyJhbGciOiJSUzI1NiJ9.fake-projected-service-account-token.sig');
@@ -199,8 +180,6 @@ describe('AWS credential sources', () => {
       assert.equal(result.code, 0, result.stdout + result.stderr);
       assert.deepEqual(world.aws.requests.map((r) => r.action), ['AssumeRoleWithWebIdentity', 'GetAuthorizationToken'], 'one assume, by the SDK; not a second AssumeRole of ours');
       assert.deepEqual(world.secretsOf(world.registryIds[0]!), [world.lastPassword()]);
-    } finally {
-      await world.close();
-    }
+    });
   });
 });

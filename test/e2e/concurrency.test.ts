@@ -2,25 +2,21 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { BIN } from '../helpers/cli.ts';
-import { HOST, STALE_PASSWORD, World } from '../helpers/world.ts';
+import { HOST, STALE_PASSWORD, withWorld } from '../helpers/world.ts';
 
 test('two overlapping runs (cron that did not finish in time) both succeed and leave a valid credential', async () => {
-  const world = await World.start();
-  try {
+  await withWorld({}, async (world) => {
     const [a, b] = await Promise.all([world.run(['sync']), world.run(['sync'])]);
     assert.equal(a.code, 0, a.stdout + a.stderr);
     assert.equal(b.code, 0, b.stdout + b.stderr);
     const issued = world.aws.issued.map((t) => t.password);
     const [secret] = world.secretsOf(world.registryIds[0]!);
     assert.ok(issued.includes(secret!), 'Rancher holds one of the fresh passwords');
-  } finally {
-    await world.close();
-  }
+  });
 });
 
 test('two overlapping --create runs on an empty environment leave exactly one registry, with a fresh credential', async () => {
-  const world = await World.start({ registries: [], cattle: { activateAfterMs: 50 } });
-  try {
+  await withWorld({ registries: [], cattle: { activateAfterMs: 50 } }, async (world) => {
     // Hold every registry list until both runs have asked, so both see "no registry" and both try to create it.
     const waiting: Array<() => void> = [];
     world.cattle.intercept = async (req) => {
@@ -42,14 +38,11 @@ test('two overlapping --create runs on an empty environment leave exactly one re
     const issued = world.aws.issued.map((t) => t.password);
     const secrets = world.secretsOf(String(registries[0]!.id));
     assert.ok(secrets.length >= 1 && secrets.every((s) => issued.includes(s!)), 'every credential of it holds a fresh password');
-  } finally {
-    await world.close();
-  }
+  });
 });
 
 test('a run killed at any moment leaves the credential old or new, never missing', async () => {
-  const world = await World.start();
-  try {
+  await withWorld({}, async (world) => {
     // Slow Rancher down so the kills land before, during and after the write.
     world.cattle.intercept = async () => {
       await new Promise((resolve) => setTimeout(resolve, 40));
@@ -65,7 +58,5 @@ test('a run killed at any moment leaves the credential old or new, never missing
       assert.ok(valid.has(secrets[0]!), `after a kill at ${killAfterMs} ms it holds a whole password`);
     }
     assert.ok(world.cattle.writes().length === 0 || world.cattle.writes().every((w) => w.method === 'PUT'), 'never a DELETE or a re-create');
-  } finally {
-    await world.close();
-  }
+  });
 });

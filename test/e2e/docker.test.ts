@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../helpers/cli.ts';
-import { World } from '../helpers/world.ts';
+import { withWorld } from '../helpers/world.ts';
 
 /** There is no Docker engine here: check the Dockerfile's promises, then run the runtime stage's files as the image would. */
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -37,8 +37,7 @@ test('the runtime stage laid out alone (dist/ only, no node_modules) runs sync a
   assert.ok(!existsSync(join(image, 'app', 'node_modules')));
   const [node, script] = jsonInstruction('ENTRYPOINT');
   assert.equal(node, 'node');
-  const world = await World.start();
-  try {
+  await withWorld({}, async (world) => {
     const child = spawn(process.execPath, [join(image, script!.replace(/^\//, '')), ...jsonInstruction('CMD')], {
       cwd: image,
       env: world.env({ LOG_LEVEL: 'info', NODE_ENV: 'production', NODE_PATH: '' }) as NodeJS.ProcessEnv,
@@ -49,7 +48,5 @@ test('the runtime stage laid out alone (dist/ only, no node_modules) runs sync a
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 0, output);
     assert.deepEqual(world.secretsOf(world.registryIds[0]!), [world.lastPassword()]);
-  } finally {
-    await world.close();
-  }
+  });
 });

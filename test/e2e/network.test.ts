@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { CliResult } from '../helpers/cli.ts';
-import { ACCOUNT, HOST, STALE_PASSWORD, World } from '../helpers/world.ts';
+import { ACCOUNT, HOST, STALE_PASSWORD, World, withWorld } from '../helpers/world.ts';
 import { type FakeProxy, startFakeProxy } from '../fakes/proxy.ts';
 import { testPki } from '../fakes/tls.ts';
 
@@ -180,8 +180,7 @@ describe('HTTPS ECR endpoint with a certificate of a private CA (a TLS-inspectin
   const pki = testPki();
 
   test('refused by default: exit 3, the message suggests --ca-cert, nothing written; trusted with --ca-cert', async () => {
-    const world = await World.start({ aws: { tls: pki.serverTls } });
-    try {
+    await withWorld({ aws: { tls: pki.serverTls } }, async (world) => {
       const refused = await world.run(['sync']);
       assert.equal(refused.code, 3, out(refused));
       assertCleanStderr(refused);
@@ -189,9 +188,7 @@ describe('HTTPS ECR endpoint with a certificate of a private CA (a TLS-inspectin
       assertNothingWritten(world);
       const trusted = await world.run(['sync', '--ca-cert', pki.caCertPath]);
       assertUpdated(world, trusted);
-    } finally {
-      await world.close();
-    }
+    });
   });
 });
 
@@ -205,8 +202,7 @@ describe('HTTPS_PROXY, HTTP_PROXY and NO_PROXY', () => {
 
   for (const name of ['HTTPS_PROXY', 'https_proxy']) {
     test(`${name}: AWS and Rancher over HTTPS go through CONNECT tunnels`, async () => {
-      const world = await World.start({ aws: { tls: pki.serverTls }, cattle: { tls: pki.serverTls } });
-      try {
+      await withWorld({ aws: { tls: pki.serverTls }, cattle: { tls: pki.serverTls } }, async (world) => {
         const seen = proxy.events.length;
         const result = await world.run(['sync', '--ca-cert', pki.caCertPath], world.env({ [name]: proxy.url }));
         assertUpdated(world, result);
@@ -216,41 +212,32 @@ describe('HTTPS_PROXY, HTTP_PROXY and NO_PROXY', () => {
         assert.ok(targets.has(hostPort(world.cattle.url)), `the fake Rancher was reached through the proxy: ${[...targets]}`);
         assert.deepEqual([...targets].sort(), [hostPort(world.aws.url), hostPort(world.cattle.url)].sort());
         assert.ok(events.every((e) => e.kind === 'connect' && !e.refused), JSON.stringify(events));
-      } finally {
-        await world.close();
-      }
+      });
     });
   }
 
   test('HTTPS_PROXY with --insecure: the tunnelled Rancher TLS skips verification too', async () => {
     // AWS over plain HTTP (no proxy for http://), Rancher over HTTPS through the tunnel.
-    const world = await World.start({ cattle: { tls: pki.serverTls } });
-    try {
+    await withWorld({ cattle: { tls: pki.serverTls } }, async (world) => {
       const seen = proxy.events.length;
       const result = await world.run(['sync', '--insecure'], world.env({ HTTPS_PROXY: proxy.url }));
       assertUpdated(world, result);
       assert.deepEqual([...new Set(proxy.events.slice(seen).map((e) => `${e.kind} ${e.target}`))], [`connect ${hostPort(world.cattle.url)}`]);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('HTTPS_PROXY without --ca-cert: the tunnelled TLS is still verified (exit 5, --ca-cert hint)', async () => {
-    const world = await World.start({ cattle: { tls: pki.serverTls } });
-    try {
+    await withWorld({ cattle: { tls: pki.serverTls } }, async (world) => {
       const result = await world.run(['sync'], world.env({ HTTPS_PROXY: proxy.url }));
       assert.equal(result.code, 5, out(result));
       assertCleanStderr(result);
       assert.match(failureLine(result), /TLS verification .*--ca-cert/);
       assertNothingWritten(world);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('HTTPS_PROXY: the tunnelled TLS still checks the host name (a trusted certificate for another name: exit 5)', async () => {
-    const world = await World.start({ cattle: { tls: pki.wrongHostTls } });
-    try {
+    await withWorld({ cattle: { tls: pki.wrongHostTls } }, async (world) => {
       const seen = proxy.events.length;
       const result = await world.run(['sync', '--ca-cert', pki.caCertPath], world.env({ HTTPS_PROXY: proxy.url }));
       assert.equal(result.code, 5, out(result));
@@ -258,15 +245,12 @@ describe('HTTPS_PROXY, HTTP_PROXY and NO_PROXY', () => {
       assert.match(failureLine(result), /TLS verification .* failed \(ERR_TLS_CERT_ALTNAME_INVALID\)/);
       assert.ok(proxy.events.slice(seen).some((e) => e.kind === 'connect' && e.target === hostPort(world.cattle.url)), 'it went through the tunnel');
       assertNothingWritten(world);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   for (const name of ['HTTP_PROXY', 'http_proxy']) {
     test(`${name}: AWS and Rancher over plain HTTP go through the proxy as absolute-form requests`, async () => {
-      const world = await World.start();
-      try {
+      await withWorld({}, async (world) => {
         const seen = proxy.events.length;
         const result = await world.run(['sync'], world.env({ [name]: proxy.url }));
         assertUpdated(world, result);
@@ -276,25 +260,20 @@ describe('HTTPS_PROXY, HTTP_PROXY and NO_PROXY', () => {
         assert.ok(events.every((e) => e.kind === 'http' && !e.refused), JSON.stringify(events));
         assert.ok(events.some((e) => e.method === 'PUT' && e.url.startsWith(`${world.cattle.url}/v1/registrycredentials/`)), 'the write went through the proxy');
         assert.ok(events.some((e) => e.method === 'POST' && e.target === hostPort(world.aws.url)), 'the ECR call went through the proxy');
-      } finally {
-        await world.close();
-      }
+      });
     });
   }
 
   for (const name of ['NO_PROXY', 'no_proxy']) {
     test(`${name}=127.0.0.1: the proxy sees nothing`, async () => {
       for (const secure of [false, true]) {
-        const world = await World.start(secure ? { aws: { tls: pki.serverTls }, cattle: { tls: pki.serverTls } } : {});
-        try {
+        await withWorld(secure ? { aws: { tls: pki.serverTls }, cattle: { tls: pki.serverTls } } : {}, async (world) => {
           const seen = proxy.events.length;
           const env = world.env({ HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url, [name]: '127.0.0.1' });
           const result = await world.run(secure ? ['sync', '--ca-cert', pki.caCertPath] : ['sync'], env);
           assertUpdated(world, result);
           assert.deepEqual(proxy.events.slice(seen), [], `${secure ? 'https' : 'http'}: nothing went through the proxy`);
-        } finally {
-          await world.close();
-        }
+        });
       }
     });
   }
@@ -306,8 +285,7 @@ describe('HTTPS_PROXY, HTTP_PROXY and NO_PROXY', () => {
 
 describe('Rancher that stalls, resets or refuses', { concurrency: true }, () => {
   test('headers sent, body never finished: exit 5 within the deadline, message names it', async () => {
-    const world = await World.start();
-    try {
+    await withWorld({}, async (world) => {
       world.cattle.intercept = (_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4000' });
         res.write('{"type":"apiVersion","links":{');
@@ -319,9 +297,7 @@ describe('Rancher that stalls, resets or refuses', { concurrency: true }, () => 
       assert.ok(result.ms < 2_000 + SLACK_MS, `finished in ${result.ms} ms`);
       assert.match(failureLine(result), /did not finish within the 2 s deadline/);
       assertNothingWritten(world);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('a server that accepts the connection and never answers: exit 5 within the deadline', async () => {
@@ -340,8 +316,7 @@ describe('Rancher that stalls, resets or refuses', { concurrency: true }, () => 
   });
 
   test('connection reset on the first two requests, then fine: retried, exit 0', async () => {
-    const world = await World.start();
-    try {
+    await withWorld({}, async (world) => {
       let resets = 2;
       world.cattle.intercept = (req, _res) => {
         if (resets-- <= 0) return false;
@@ -351,14 +326,11 @@ describe('Rancher that stalls, resets or refuses', { concurrency: true }, () => 
       const result = await world.run(['sync']);
       assertUpdated(world, result);
       assert.equal(world.cattle.requests.filter((r) => r.status === 0).length, 2, 'two requests were reset');
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('connection refused: exit 5, the message names the origin and that it cannot be reached', async () => {
-    const world = await World.start();
-    try {
+    await withWorld({}, async (world) => {
       const port = await closedPort();
       const result = await world.run(['sync', '--retries', '1'], world.env({ CATTLE_URL: `http://127.0.0.1:${port}/v2-beta/projects/1a5` }));
       assert.equal(result.code, 5, out(result));
@@ -366,9 +338,7 @@ describe('Rancher that stalls, resets or refuses', { concurrency: true }, () => 
       const line = failureLine(result);
       assert.match(line, new RegExp(`Cannot reach Rancher at http://127\\.0\\.0\\.1:${port}\\b`));
       assert.match(line, /ECONNREFUSED/);
-    } finally {
-      await world.close();
-    }
+    });
   });
 });
 
@@ -448,8 +418,7 @@ describe("answers that are not Rancher's API: exit 5, the URL and what came back
 
 describe('HTTP statuses from Rancher', () => {
   test('429 with Retry-After: 1, then success: exit 0, and the retry waited for it', async () => {
-    const world = await World.start();
-    try {
+    await withWorld({}, async (world) => {
       const times: number[] = [];
       world.cattle.intercept = (_req, res) => {
         times.push(Date.now());
@@ -463,9 +432,7 @@ describe('HTTP statuses from Rancher', () => {
       assert.equal(world.cattle.requests.filter((r) => r.status === 429).length, 1);
       const waited = times[1]! - times[0]!;
       assert.ok(waited >= 900, `the retry came ${waited} ms after the 429, before its Retry-After of 1 s`);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   const statuses: Array<{ status: number; method: 'GET' | 'PUT'; code: number; expect: RegExp }> = [
@@ -478,8 +445,7 @@ describe('HTTP statuses from Rancher', () => {
   ];
   for (const s of statuses) {
     test(`${s.status} to a ${s.method} is never retried: exactly one request with it, exit ${s.code}`, async () => {
-      const world = await World.start();
-      try {
+      await withWorld({}, async (world) => {
         world.cattle.intercept = (req, res) => {
           if (req.method !== s.method) return false;
           const code = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 422: 'InvalidFormat' }[s.status];
@@ -494,17 +460,14 @@ describe('HTTP statuses from Rancher', () => {
         assert.equal(world.cattle.requests.filter((r) => r.status === s.status).length, 1, `exactly one ${s.status}`);
         assert.equal(world.cattle.requests.filter((r) => r.method === s.method).length, 1, `one ${s.method} in all`);
         assert.deepEqual(world.secretsOf(world.registryIds[0]!), [STALE_PASSWORD]);
-      } finally {
-        await world.close();
-      }
+      });
     });
   }
 
   test(
     'a 401 to the PUT: the text report names the 401 and the refused update, not "not attempted"',
     async () => {
-      const world = await World.start();
-      try {
+      await withWorld({}, async (world) => {
         world.cattle.intercept = (req, res) => {
           if (req.method !== 'PUT') return false;
           const body = JSON.stringify({ type: 'error', status: 401, code: 'Unauthorized', message: 'Unauthorized' });
@@ -518,9 +481,7 @@ describe('HTTP statuses from Rancher', () => {
         assert.doesNotMatch(line, /not attempted/);
         const json = JSON.parse((await world.run(['sync', '-o', 'json'])).stdout) as { endpoints: Array<{ actions: Array<{ status: string }> }> };
         assert.equal(json.endpoints[0]!.actions[0]!.status, 'failed');
-      } finally {
-        await world.close();
-      }
+      });
     },
   );
 });
@@ -531,21 +492,17 @@ describe('HTTP statuses from Rancher', () => {
 
 describe('ECR faults', { concurrency: true }, () => {
   test('ThrottlingException twice, then success: exit 0', async () => {
-    const world = await World.start();
-    try {
+    await withWorld({}, async (world) => {
       world.aws.enqueueEcrFaults({ status: 400, type: 'ThrottlingException', message: 'Rate exceeded' }, { status: 400, type: 'ThrottlingException', message: 'Rate exceeded' });
       const result = await world.run(['sync']);
       assertUpdated(world, result);
       const ecr = world.aws.requests.filter((r) => r.service === 'ecr');
       assert.deepEqual(ecr.map((r) => r.errorType ?? r.status), ['ThrottlingException', 'ThrottlingException', 200]);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('a stalled ECR: exit 3 within the deadline, nothing written', async () => {
-    const world = await World.start();
-    try {
+    await withWorld({}, async (world) => {
       world.aws.enqueueEcrFaults({ delayMs: 20_000 });
       const result = await timed(world.run(['sync', '--timeout', '2']));
       assert.equal(result.code, 3, out(result));
@@ -553,21 +510,16 @@ describe('ECR faults', { concurrency: true }, () => {
       assert.ok(result.ms < 2_000 + SLACK_MS, `finished in ${result.ms} ms`);
       assert.match(failureLine(result), /The ECR call for the caller account did not finish within the 2 s deadline/);
       assertNothingWritten(world);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('ECR connection reset, then success: retried, exit 0', async () => {
-    const world = await World.start();
-    try {
+    await withWorld({}, async (world) => {
       world.aws.enqueueEcrFaults({ reset: true });
       const result = await world.run(['sync']);
       assertUpdated(world, result);
       assert.deepEqual(world.aws.requests.filter((r) => r.service === 'ecr').map((r) => r.fault ?? r.status), ['reset', 200]);
-    } finally {
-      await world.close();
-    }
+    });
   });
 });
 
@@ -578,8 +530,7 @@ describe('ECR faults', { concurrency: true }, () => {
 describe('the deadline passes while Rancher stalls, with two registry ids', { concurrency: true }, () => {
   for (const where of ['GET', 'PUT'] as const) {
     test(`stalled ${where}: the JSON summary still lists both endpoints, each with a status and an error`, async () => {
-      const world = await World.start({ registries: [HOST, SECOND_HOST] });
-      try {
+      await withWorld({ registries: [HOST, SECOND_HOST] }, async (world) => {
         world.cattle.intercept = (req) => req.method === where; // taken, never answered
         const result = await timed(world.run(['sync', '--registry-ids', `${ACCOUNT},${SECOND_ACCOUNT}`, '--timeout', '2', '-o', 'json']));
         assert.equal(result.code, 5, out(result));
@@ -595,9 +546,7 @@ describe('the deadline passes while Rancher stalls, with two registry ids', { co
         }
         assert.deepEqual(world.secretsOf(world.registryIds[0]!), [STALE_PASSWORD]);
         assert.deepEqual(world.secretsOf(world.registryIds[1]!), [STALE_PASSWORD]);
-      } finally {
-        await world.close();
-      }
+      });
     });
   }
 });

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ACCOUNT, HOST, STALE_PASSWORD, World } from '../helpers/world.ts';
+import { ACCOUNT, HOST, STALE_PASSWORD, World, withWorld } from '../helpers/world.ts';
 
 const SECOND_ACCOUNT = '210987654321';
 const SECOND_HOST = `${SECOND_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
 
 describe('sync against Rancher 1.x', () => {
   test('replaces the stale credential through its own link, with user AWS and a non-empty email', async () => {
-    const world = await World.start();
-    try {
+    await withWorld({}, async (world) => {
       const result = await world.run(['sync']);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, new RegExp(`✓ ${HOST}: updated credential ${world.credentialIds[0]} of registry ${world.registryIds[0]}`));
@@ -20,28 +19,22 @@ describe('sync against Rancher 1.x', () => {
       const writes = world.cattle.writes();
       assert.deepEqual(writes.map((w) => `${w.method} ${w.path}`), [`PUT /v1/registrycredentials/${world.credentialIds[0]}`]);
       assert.equal(result.stderr.includes('Warning'), false, 'no library warnings');
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   for (const address of [HOST, `https://${HOST}`, `${HOST}/`, HOST.toUpperCase(), `${HOST}:443`, `https://${HOST}:443/`]) {
     test(`matches a registry stored as ${address}`, async () => {
-      const world = await World.start({ registries: ['quay.io', address] });
-      try {
+      await withWorld({ registries: ['quay.io', address] }, async (world) => {
         const result = await world.run(['sync']);
         assert.equal(result.code, 0, result.stdout + result.stderr);
         assert.deepEqual(world.secretsOf(world.registryIds[1]!), [world.lastPassword()]);
         assert.deepEqual(world.secretsOf(world.registryIds[0]!), [STALE_PASSWORD], 'the other registry is untouched');
-      } finally {
-        await world.close();
-      }
+      });
     });
   }
 
   test('a registry without a credential gets one; a second run updates it instead of adding another', async () => {
-    const world = await World.start({ registries: [] });
-    try {
+    await withWorld({ registries: [] }, async (world) => {
       const registry = world.cattle.addRegistry(world.projectId, HOST);
       const first = await world.run(['sync']);
       assert.equal(first.code, 0, first.stdout + first.stderr);
@@ -49,14 +42,11 @@ describe('sync against Rancher 1.x', () => {
       const second = await world.run(['sync']);
       assert.equal(second.code, 0, second.stdout + second.stderr);
       assert.deepEqual(world.secretsOf(registry.id), [world.lastPassword()]);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('several credentials: the active ones are updated, an inactive one is left, none deleted', async () => {
-    const world = await World.start();
-    try {
+    await withWorld({}, async (world) => {
       const extra = world.cattle.addCredential(world.projectId, world.registryIds[0]!, { publicValue: 'AWS', secretValue: 'second-stale-password' });
       const inactive = world.cattle.addCredential(world.projectId, world.registryIds[0]!, { publicValue: 'AWS', secretValue: 'inactive-password', state: 'inactive' });
       const result = await world.run(['sync']);
@@ -66,14 +56,11 @@ describe('sync against Rancher 1.x', () => {
       assert.equal(byId.get(extra.id), world.lastPassword());
       assert.equal(byId.get(inactive.id), 'inactive-password');
       assert.ok(world.cattle.writes().every((w) => w.method === 'PUT'));
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('no matching registry → exit 7 and no write; --create twice leaves exactly one registry', async () => {
-    const world = await World.start({ registries: ['index.docker.io'] });
-    try {
+    await withWorld({ registries: ['index.docker.io'] }, async (world) => {
       const none = await world.run(['sync']);
       assert.equal(none.code, 7, none.stdout + none.stderr);
       assert.match(none.stdout, /no Rancher registry has this address; run with --create/);
@@ -86,14 +73,11 @@ describe('sync against Rancher 1.x', () => {
       const ecrRegistries = world.cattle.registries(world.projectId).filter((r) => String(r.serverAddress).toLowerCase() === HOST);
       assert.equal(ecrRegistries.length, 1);
       assert.deepEqual(world.secretsOf(String(ecrRegistries[0]!.id)), [world.lastPassword()]);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('two registry ids: two endpoints, each registry gets its own account token', async () => {
-    const world = await World.start({ registries: [HOST, SECOND_HOST] });
-    try {
+    await withWorld({ registries: [HOST, SECOND_HOST] }, async (world) => {
       const result = await world.run(['sync', '--registry-ids', `${ACCOUNT},${SECOND_ACCOUNT}`, '--output', 'json']);
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout);
@@ -101,55 +85,43 @@ describe('sync against Rancher 1.x', () => {
       const issued = new Map(world.aws.issued.map((t) => [t.registryId, t.password]));
       assert.deepEqual(world.secretsOf(world.registryIds[0]!), [issued.get(ACCOUNT)]);
       assert.deepEqual(world.secretsOf(world.registryIds[1]!), [issued.get(SECOND_ACCOUNT)]);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('one of two endpoints failing → exit 6, the other is still updated', async () => {
-    const world = await World.start({ registries: [HOST, SECOND_HOST] });
-    try {
+    await withWorld({ registries: [HOST, SECOND_HOST] }, async (world) => {
       world.aws.denyRegistry(SECOND_ACCOUNT);
       const result = await world.run(['sync'], world.env({ AWS_ECR_REGISTRY_IDS: `${ACCOUNT},${SECOND_ACCOUNT}` }));
       assert.equal(result.code, 6, result.stdout + result.stderr);
       assert.match(result.stdout, /✗ account 210987654321: AWS refused the ECR call for 210987654321 \(AccessDeniedException/);
       assert.deepEqual(world.secretsOf(world.registryIds[0]!), [world.lastPassword()]);
       assert.deepEqual(world.secretsOf(world.registryIds[1]!), [STALE_PASSWORD]);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('ECR access denied → exit 3 and nothing written to Rancher', async () => {
-    const world = await World.start({ aws: { principals: [{ accessKeyId: 'AKIAFAKEFAKEFAKE0001', secretAccessKey: 'fake/secret/key/0001', account: ACCOUNT, deny: true }] } });
-    try {
+    await withWorld({ aws: { principals: [{ accessKeyId: 'AKIAFAKEFAKEFAKE0001', secretAccessKey: 'fake/secret/key/0001', account: ACCOUNT, deny: true }] } }, async (world) => {
       const result = await world.run(['sync']);
       assert.equal(result.code, 3, result.stdout + result.stderr);
       assert.match(result.stdout, /AccessDeniedException/);
       assert.match(result.stdout, /ecr:GetAuthorizationToken/);
       assert.deepEqual(world.cattle.writes(), []);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('a wrong Rancher secret key → exit 4, no retry storm, nothing written', async () => {
-    const world = await World.start();
-    try {
+    await withWorld({}, async (world) => {
       const result = await world.run(['sync'], world.env({ CATTLE_SECRET_KEY: 'wrong-secret-key-value' }));
       assert.equal(result.code, 4, result.stdout + result.stderr);
       assert.match(result.stdout, /Rancher rejected the API keys \(401/);
       assert.ok(!(result.stdout + result.stderr).includes('wrong-secret-key-value'));
       assert.equal(world.cattle.requests.filter((r) => r.status === 401).length, 1);
       assert.deepEqual(world.cattle.writes(), []);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('transient 503s from Rancher are retried, then the sync succeeds', async () => {
-    const world = await World.start();
-    try {
+    await withWorld({}, async (world) => {
       let failures = 2;
       world.cattle.intercept = (_req, res) => {
         if (failures-- <= 0) return false;
@@ -160,23 +132,18 @@ describe('sync against Rancher 1.x', () => {
       assert.equal(result.code, 0, result.stdout + result.stderr);
       assert.equal(world.cattle.requests.filter((r) => r.status === 503).length, 2);
       assert.deepEqual(world.secretsOf(world.registryIds[0]!), [world.lastPassword()]);
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   test('a normal run prints the report and nothing else: no library warnings in cron mail', async () => {
-    const world = await World.start();
-    try {
+    await withWorld({}, async (world) => {
       const result = await world.run(['sync'], world.env({ LOG_LEVEL: undefined }));
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stderr, '');
       const quiet = await world.run(['sync', '--quiet'], world.env({ LOG_LEVEL: undefined }));
       assert.equal(quiet.code, 0, quiet.stderr);
       assert.equal(quiet.stdout + quiet.stderr, '', '--quiet success is silent');
-    } finally {
-      await world.close();
-    }
+    });
   });
 
   describe('shared world', () => {

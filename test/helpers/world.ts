@@ -103,3 +103,13 @@ export class World {
     await Promise.all([this.aws.close(), this.cattle.close()]);
   }
 }
+
+/** A world for one test: started, handed over, and closed however the test ends. */
+export async function withWorld<T>(options: WorldOptions, use: (world: World) => Promise<T>): Promise<T> {
+  const world = await World.start(options);
+  try {
+    return await use(world);
+  } finally {
+    await world.close();
+  }
+}
