@@ -7,7 +7,7 @@
  * - Everything else runs dist/main.cjs, compiled through a V8 code cache kept in a per-user
  *   folder, the way Node 22's module.enableCompileCache() works, but also on Node 20.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +55,8 @@ function loadMain(): { main: typeof Main } {
   const folder = cacheFolder();
   // One cache per bundle, Node build and command, since each command compiles other functions.
   const command = /^[a-z-]{1,20}$/.test(process.argv[2] ?? '') ? process.argv[2] : 'other';
-  const cacheFile = folder && join(folder, `${__VERSION__}-${__MAIN_HASH__}-${process.version}-${process.arch}-${command}.v8cache`);
+  const build = `${__VERSION__}-${__MAIN_HASH__}-${process.version}-${process.arch}-`;
+  const cacheFile = folder && join(folder, `${build}${command}.v8cache`);
   let cachedData: Buffer | undefined;
   try {
     if (cacheFile) cachedData = readFileSync(cacheFile);
@@ -74,6 +75,10 @@ function loadMain(): { main: typeof Main } {
         const partial = `${cacheFile}.${process.pid}.tmp`;
         writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
         renameSync(partial, cacheFile);
+        // Caches of other versions or Node builds will never be read again.
+        for (const name of readdirSync(folder)) {
+          if (name.endsWith('.v8cache') && !name.startsWith(build)) rmSync(join(folder, name), { force: true });
+        }
       } catch {
         // A cache is an optimisation; never a reason to fail.
       }

@@ -55,6 +55,18 @@ describe('the V8 code cache', () => {
     assert.deepEqual(world.secretsOf(world.registryIds[0]!), [world.lastPassword()]);
   });
 
+  test('caches of other versions or Node builds are removed when a new one is written', async () => {
+    const env = world.env({ LOG_LEVEL: undefined });
+    mkdirSync(cacheDir(env.HOME!), { recursive: true, mode: 0o700 });
+    writeFileSync(join(cacheDir(env.HOME!), '0.0.1-0123456789abcdef-v18.0.0-x64-sync.v8cache'), 'old', { mode: 0o600 });
+    writeFileSync(join(cacheDir(env.HOME!), 'notes.txt'), 'not ours to remove', { mode: 0o600 });
+    assert.equal((await world.run(['show-token'], env)).code, 0);
+    const names = readdirSync(cacheDir(env.HOME!)).sort();
+    assert.equal(names.length, 2, names.join(', '));
+    assert.ok(names.includes('notes.txt'));
+    assert.match(names.find((n) => n !== 'notes.txt')!, /^\d+\.\d+\.\d+-[0-9a-f]{16}-v\d+\.\d+\.\d+-\w+-show-token\.v8cache$/);
+  });
+
   test('a corrupt cache is rejected by V8 and replaced; the run is unaffected', async () => {
     const env = world.env({ LOG_LEVEL: undefined });
     await world.run(['show-token'], env);
