@@ -6,13 +6,15 @@ import type { CliError } from './errors.ts';
  * leftover read keeps the process alive.
  */
 export class Deadline {
-  readonly signal: AbortSignal;
+  private readonly controller = new AbortController();
+  readonly signal = this.controller.signal;
   private readonly endsAt: number;
-  private readonly stopper = new AbortController();
+  private readonly timer: NodeJS.Timeout;
 
   constructor(readonly totalMs: number) {
     this.endsAt = Date.now() + totalMs;
-    this.signal = AbortSignal.any([AbortSignal.timeout(totalMs), this.stopper.signal]);
+    // unref: the deadline alone never keeps the process alive.
+    this.timer = setTimeout(() => this.controller.abort(new DOMException('the run deadline passed', 'TimeoutError')), totalMs).unref();
   }
 
   remainingMs(): number {
@@ -24,7 +26,8 @@ export class Deadline {
   }
 
   stop(): void {
-    this.stopper.abort();
+    clearTimeout(this.timer);
+    this.controller.abort();
   }
 
   /** The error for work not started or not finished in time; its exit code is the caller's. */
