@@ -94,10 +94,14 @@ interface Resolved {
   source: string;
 }
 
+/** The long flag of a setting, as messages name it: '-o, --output <format>' → '--output'. */
+export function flagName(spec: SettingSpec): string {
+  return spec.flag.replace(/^-\w, /, '').split(' ')[0]!;
+}
+
 function lookup(spec: SettingSpec, flags: Flags, env: Env): Resolved | undefined {
   const fromFlag = flags[spec.key];
-  const flagName = spec.flag.replace(/^-\w, /, '').split(' ')[0]!;
-  if (fromFlag !== undefined) return { value: fromFlag, source: flagName };
+  if (fromFlag !== undefined) return { value: fromFlag, source: flagName(spec) };
   for (const name of spec.env) {
     // AWS_ROLE_ARN belongs to the SDK's web-identity pair when a token file is set.
     if (name === 'AWS_ROLE_ARN' && env.AWS_WEB_IDENTITY_TOKEN_FILE) continue;
@@ -112,8 +116,7 @@ function specOf(key: keyof RawSettings): SettingSpec {
 }
 
 function hint(spec: SettingSpec): string {
-  const flagName = spec.flag.replace(/^-\w, /, '').split(' ')[0]!;
-  return spec.env.length > 0 ? `pass ${flagName} or set ${spec.env[0]}` : `pass ${flagName}`;
+  return spec.env.length > 0 ? `pass ${flagName(spec)} or set ${spec.env[0]}` : `pass ${flagName(spec)}`;
 }
 
 function text(spec: SettingSpec, flags: Flags, env: Env): { value: string; source: string } | undefined {

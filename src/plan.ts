@@ -48,7 +48,3 @@ export function planHost(host: string, registries: readonly RancherRegistry[], o
   if (matching.length === 0 && options.create) actions.push({ kind: 'create-registry', host });
   return { host, actions };
 }
-
-export function buildPlan(tokens: readonly RegistryToken[], registries: readonly RancherRegistry[], options: { create: boolean }): EndpointPlan[] {
-  return tokens.map((token) => planHost(token.host, registries, options));
-}

@@ -12,9 +12,10 @@ export interface RancherHttpOptions {
   deadline: Deadline;
   logger: Logger;
   agents: Agents;
-  /** Per-request limit for connecting and for silence on the socket. */
-  requestTimeoutMs?: number;
 }
+
+/** Per-request limit; the run's deadline (--timeout) bounds all requests together. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface JsonResponse {
   url: string;
@@ -59,10 +60,9 @@ export class RancherHttp {
   private readonly client: AxiosInstance;
 
   constructor(private readonly options: RancherHttpOptions) {
-    const timeout = options.requestTimeoutMs ?? 30_000;
     this.client = axios.create({
       auth: { username: options.accessKey, password: options.secretKey },
-      timeout,
+      timeout: REQUEST_TIMEOUT_MS,
       // Node's http adapter without redirects: the build leaves out axios's fetch adapter and follow-redirects.
       adapter: 'http',
       maxRedirects: 0,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { SETTINGS } from '../../src/config.ts';
+import { flagName, SETTINGS } from '../../src/config.ts';
 import { EXIT_CODE_TABLE } from '../../src/exit-codes.ts';
 import { ROOT, hermeticAwsEnv, runCli } from '../helpers/cli.ts';
 import { ACCOUNT, AWS_KEY, World, withWorld } from '../helpers/world.ts';
@@ -130,7 +130,7 @@ describe('help, version and README say the same as the code', () => {
   test('every setting is in sync --help and in README with all its environment variables', async () => {
     const help = (await runCli(['sync', '--help'], hermeticAwsEnv())).stdout.replace(/\s+/g, ' ');
     for (const spec of SETTINGS) {
-      const flag = spec.flag.replace(/^-\w, /, '').split(' ')[0]!;
+      const flag = flagName(spec);
       assert.ok(help.includes(flag), `sync --help lacks ${flag}`);
       const row = README.split('\n').find((line) => line.startsWith('| ') && line.includes(`\`${flag}\``));
       assert.ok(row, `README's configuration table lacks ${flag}`);
